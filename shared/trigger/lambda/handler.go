@@ -1,0 +1,181 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/essflow/essflow/shared/flows"
+	"github.com/essflow/essflow/shared/objects"
+	"github.com/essflow/essflow/shared/trigger/httpx"
+	"github.com/essflow/essflow/shared/trigger/summary"
+)
+
+// Processor processes jobs; flows.Processor implements it. It returns one outcome per job, in
+// order.
+type Processor interface {
+	ProcessBatch(ctx context.Context, jobs []flows.Job, opts flows.BatchOptions) []flows.Outcome
+}
+
+// ObjectProcessor processes one storage object. An error is a transient failure of that
+// object: the event is delivered again.
+type ObjectProcessor interface {
+	ProcessObject(ctx context.Context, ref objects.Ref) (objects.Report, error)
+}
+
+// Handler is the Lambda function: start it with aws-lambda-go (lambda.Start(h.Invoke), built
+// with -tags lambda.norpc). Processor is required for HTTP and SQS events, Objects for S3.
+type Handler struct {
+	Processor Processor
+	Objects   ObjectProcessor
+	// MaxBody limits HTTP bodies (httpx.DefaultMaxBody when zero).
+	MaxBody int
+	// Logger receives one line per record, without bodies; nil logs nothing.
+	Logger *slog.Logger
+}
+
+// Invoke handles one Lambda event.
+//
+// HTTP events get the response type of their source, and never an error: a REST API (or an
+// HTTP API with payload 1.0) gets events.APIGatewayProxyResponse, an HTTP API
+// events.APIGatewayV2HTTPResponse, a function URL events.LambdaFunctionURLResponse. A request
+// that cannot be decoded gets a 400, a missing Processor a 500.
+//
+// SQS events get events.SQSEventResponse listing the messageId of every retryable message in
+// BatchItemFailures, and a nil error, so only those messages come back (the event source
+// mapping needs FunctionResponseTypes: [ReportBatchItemFailures]). For a FIFO queue every
+// message after the first retryable one is listed too, keeping the group's order.
+//
+// S3 events get a summary.Summary and an error when any object is retryable: Lambda retries
+// an asynchronous event twice, then sends it to the on-failure destination or dead-letter
+// queue if one is configured. Reprocessing an object is safe: its requests carry derived
+// idempotency keys. An event of no known shape gets an error as well.
+func (h *Handler) Invoke(ctx context.Context, event json.RawMessage) (any, error) {
+	ev, err := Decode(event)
+	if err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) && de.PayloadVersion != "" {
+			h.log(ctx, slog.LevelWarn, "undecodable HTTP event", slog.String("trigger", de.Kind), slog.String("cause", err.Error()))
+			r := httpx.Render(httpx.RejectOutcome(requestID(ctx), http.StatusBadRequest, httpx.CodeInvalidRequest,
+				"the request could not be decoded; check the body and its encoding",
+				"无法解析请求，请检查请求体及其编码"), de.AcceptLanguage)
+			return httpResponse(de.Kind, de.PayloadVersion, r), nil
+		}
+		h.log(ctx, slog.LevelError, "undecodable event", slog.Int("bytes", len(event)), slog.String("cause", err.Error()))
+		return nil, err
+	}
+	switch ev.Kind {
+	case KindSQS:
+		return h.sqs(ctx, ev), nil
+	case KindS3:
+		return h.objects(ctx, ev)
+	}
+	return httpResponse(ev.Kind, ev.PayloadVersion, h.serveHTTP(ctx, ev.HTTP)), nil
+}
+
+func (h *Handler) serveHTTP(ctx context.Context, req *httpx.Request) httpx.Response {
+	if req.RequestID == "" {
+		req.RequestID = requestID(ctx)
+	}
+	lang := req.Header("Accept-Language")
+	if h.Processor == nil {
+		h.log(ctx, slog.LevelError, "no processor configured", slog.String("trigger", req.Trigger))
+		return httpx.Render(flows.Outcome{RecordID: req.RequestID, HTTPStatus: http.StatusInternalServerError}, lang)
+	}
+	job, refused := httpx.ToJob(*req, h.MaxBody)
+	if refused != nil {
+		h.log(ctx, slog.LevelInfo, "request refused", slog.String("trigger", req.Trigger),
+			slog.String("recordId", req.RequestID), slog.Int("httpStatus", refused.Status))
+		return *refused
+	}
+	outs := h.Processor.ProcessBatch(ctx, []flows.Job{job}, flows.BatchOptions{})
+	s := summary.New(req.Trigger)
+	if err := s.AddOutcomes(ctx, h.Logger, []flows.Job{job}, outs); err != nil {
+		return httpx.Render(flows.Outcome{RecordID: job.RecordID, HTTPStatus: http.StatusInternalServerError}, lang)
+	}
+	return httpx.Render(outs[0], lang)
+}
+
+func (h *Handler) sqs(ctx context.Context, ev *Event) events.SQSEventResponse {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	failAll := func(from int) {
+		for _, j := range ev.Jobs[from:] {
+			if j.DecodeErr == nil {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: j.RecordID})
+			}
+		}
+	}
+	if h.Processor == nil {
+		h.log(ctx, slog.LevelError, "no processor configured", slog.String("trigger", ev.Kind))
+		failAll(0)
+		return resp
+	}
+	outs := h.Processor.ProcessBatch(ctx, ev.Jobs, flows.BatchOptions{Ordered: ev.Ordered})
+	s := summary.New(ev.Kind)
+	if err := s.AddOutcomes(ctx, h.Logger, ev.Jobs, outs); err != nil {
+		h.log(ctx, slog.LevelError, "processor broke its contract", slog.String("cause", err.Error()))
+		failAll(0)
+		return resp
+	}
+	for i, o := range outs {
+		if !o.Retryable {
+			continue
+		}
+		if ev.Ordered {
+			failAll(i)
+			break
+		}
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Jobs[i].RecordID})
+	}
+	return resp
+}
+
+func (h *Handler) objects(ctx context.Context, ev *Event) (any, error) {
+	s := summary.New(ev.Kind)
+	s.Note = ev.Note
+	for _, r := range ev.Invalid {
+		s.AddInvalid(ctx, h.Logger, r.RecordID, r.Reason)
+	}
+	for _, r := range ev.Ignored {
+		s.AddSkipped(ctx, h.Logger, r.RecordID, r.Reason.Error())
+	}
+	if len(ev.Objects) > 0 && h.Objects == nil {
+		return nil, fmt.Errorf("handle %s event: no object processor configured", ev.Kind)
+	}
+	for _, ref := range ev.Objects {
+		rep, err := h.Objects.ProcessObject(ctx, ref)
+		s.AddObject(ctx, h.Logger, ref, rep, err)
+	}
+	return s, s.Err()
+}
+
+func (h *Handler) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	if h.Logger != nil {
+		h.Logger.LogAttrs(ctx, level, msg, attrs...)
+	}
+}
+
+// requestID returns the Lambda request id of the invocation, or "" outside aws-lambda-go.
+func requestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc != nil {
+		return lc.AwsRequestID
+	}
+	return ""
+}
+
+// httpResponse converts r into the response type the HTTP source expects.
+func httpResponse(kind, payloadVersion string, r httpx.Response) any {
+	switch {
+	case payloadVersion == "1.0":
+		return events.APIGatewayProxyResponse{StatusCode: r.Status, Headers: r.Headers, Body: string(r.Body)}
+	case kind == KindFunctionURL:
+		return events.LambdaFunctionURLResponse{StatusCode: r.Status, Headers: r.Headers, Body: string(r.Body)}
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: r.Status, Headers: r.Headers, Body: string(r.Body)}
+}
