@@ -66,6 +66,9 @@ type Config struct {
 	// COSEndpoint and S3Endpoint override the object storage endpoints (tests, private clouds).
 	COSEndpoint string
 	S3Endpoint  string
+	// Getenv is the variable reader the configuration was loaded with, for adapters that read
+	// their own settings.
+	Getenv func(string) string `json:"-"`
 	// CredentialsFromEnv is true when TENCENTCLOUD_SECRETID/SECRETKEY are set; they are read again
 	// at every call, never kept here.
 	CredentialsFromEnv bool
@@ -87,6 +90,7 @@ func Load(getenv func(string) string, needCredentials bool) (*Config, error) {
 	}
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	c := &Config{
+		Getenv:           getenv,
 		Endpoint:         get(EnvEndpoint),
 		AppID:            get(EnvAppID),
 		ResultSinks:      get(EnvResultSinks),
