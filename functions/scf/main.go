@@ -1,12 +1,11 @@
-// Command main is the essflow function for Tencent SCF (runtime Go1, handler "main"). It reads
-// the configuration, assembles the app and serves events through scf-go-lib. Build it with
-// scripts/build.sh, which produces dist/scf.zip.
+// Command main is the essflow function for Tencent SCF (runtime Go1, handler "main"). It starts
+// scf-go-lib at once and assembles the app (configuration, ESS client, stores, sinks) in the
+// background, so the platform's readiness check does not wait for it; a configuration problem
+// is logged at start and fails every invocation. Build it with scripts/build.sh (dist/scf.zip).
 package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
 
@@ -15,11 +14,6 @@ import (
 )
 
 func main() {
-	a, err := app.Build(context.Background(), scfrt.AppOptions())
-	if err != nil {
-		// One clear line in the function log; SCF reports the failed start.
-		fmt.Fprintln(os.Stderr, "essflow: cannot start:", err)
-		os.Exit(1)
-	}
-	cloudfunction.Start(scfrt.NewHandler(a).Invoke)
+	pending := app.BuildAsync(context.Background(), scfrt.AppOptions())
+	cloudfunction.Start(scfrt.Handler(pending))
 }

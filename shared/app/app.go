@@ -202,3 +202,39 @@ func firstNonEmpty(v ...string) string {
 	}
 	return ""
 }
+
+// Pending is an app being assembled in the background, so that a function's runtime can start
+// answering the platform (SCF's readiness ping) while the dependencies are built.
+type Pending struct {
+	done chan struct{}
+	app  *App
+	err  error
+}
+
+// BuildAsync starts Build in a goroutine. A failure is written at once to the log output (one
+// line, every configuration problem listed) and returned by every Wait.
+func BuildAsync(ctx context.Context, opt Options) *Pending {
+	p := &Pending{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.app, p.err = Build(ctx, opt)
+		if p.err != nil {
+			out := opt.LogOutput
+			if out == nil {
+				out = os.Stderr
+			}
+			fmt.Fprintln(out, "essflow: cannot start:", p.err)
+		}
+	}()
+	return p
+}
+
+// Wait returns the assembled app, or the build error, waiting at most until ctx ends.
+func (p *Pending) Wait(ctx context.Context) (*App, error) {
+	select {
+	case <-p.done:
+		return p.app, p.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the function to start: %w", ctx.Err())
+	}
+}

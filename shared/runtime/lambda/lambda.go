@@ -5,21 +5,19 @@ package lambda
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/essflow/essflow/shared/app"
+	"github.com/essflow/essflow/shared/awsenv"
 	"github.com/essflow/essflow/shared/awssecret"
 	"github.com/essflow/essflow/shared/config"
 	"github.com/essflow/essflow/shared/objects"
 	"github.com/essflow/essflow/shared/objects/s3"
 	"github.com/essflow/essflow/shared/sink"
 	"github.com/essflow/essflow/shared/sink/amqp"
-	"github.com/essflow/essflow/shared/sink/kafka"
 	"github.com/essflow/essflow/shared/sink/sqs"
 	"github.com/essflow/essflow/shared/sink/webhook"
 	trigger "github.com/essflow/essflow/shared/trigger/lambda"
@@ -27,12 +25,13 @@ import (
 
 // Sinks are the result sinks of the Lambda binary.
 func Sinks() sink.Registry {
-	return sink.Registry{
+	r := sink.Registry{
 		"http": webhook.Open, "https": webhook.Open,
 		"amqp": amqp.Open, "amqps": amqp.Open,
-		"kafka": kafka.Open,
-		"sqs":   sqs.Open,
+		"sqs": sqs.Open,
 	}
+	addKafka(r)
+	return r
 }
 
 // AppOptions returns the app options of the Lambda binary. Tencent credentials come from the
@@ -44,11 +43,7 @@ func AppOptions(ctx context.Context, getenv func(string) string) (app.Options, e
 	if getenv == nil || getenv(awssecret.EnvSecretARN) == "" || getenv(config.EnvEndpoint) == config.EndpointSandbox {
 		return opts, nil
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return opts, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	creds, err := awssecret.New(ctx, secretsmanager.NewFromConfig(awsCfg), getenv(awssecret.EnvSecretARN), 0, nil)
+	creds, err := awssecret.New(ctx, secretsmanager.NewFromConfig(awsenv.Config(getenv, "")), getenv(awssecret.EnvSecretARN), 0, nil)
 	if err != nil {
 		return opts, err
 	}
@@ -57,12 +52,8 @@ func AppOptions(ctx context.Context, getenv func(string) string) (app.Options, e
 }
 
 // objectStores opens the S3 store with the function's role (or ESSFLOW_S3_ENDPOINT, path-style).
-func objectStores(ctx context.Context, cfg *config.Config) (map[string]objects.Store, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	client := awss3.NewFromConfig(awsCfg, func(o *awss3.Options) {
+func objectStores(_ context.Context, cfg *config.Config) (map[string]objects.Store, error) {
+	client := awss3.NewFromConfig(awsenv.Config(cfg.Getenv, ""), func(o *awss3.Options) {
 		if cfg.S3Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.S3Endpoint)
 			o.UsePathStyle = true

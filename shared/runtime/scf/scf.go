@@ -5,7 +5,9 @@ package scf
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
+	"sync"
 
 	"github.com/essflow/essflow/shared/app"
 	"github.com/essflow/essflow/shared/config"
@@ -14,7 +16,6 @@ import (
 	"github.com/essflow/essflow/shared/sink"
 	"github.com/essflow/essflow/shared/sink/amqp"
 	"github.com/essflow/essflow/shared/sink/cmq"
-	"github.com/essflow/essflow/shared/sink/kafka"
 	"github.com/essflow/essflow/shared/sink/webhook"
 	trigger "github.com/essflow/essflow/shared/trigger/scf"
 )
@@ -24,12 +25,13 @@ const EnvCOSRegion = "ESSFLOW_COS_REGION"
 
 // Sinks are the result sinks of the SCF binary.
 func Sinks() sink.Registry {
-	return sink.Registry{
+	r := sink.Registry{
 		"http": webhook.Open, "https": webhook.Open,
 		"amqp": amqp.Open, "amqps": amqp.Open,
-		"kafka": kafka.Open,
-		"cmq":   cmq.Open,
+		"cmq": cmq.Open,
 	}
+	addKafka(r)
+	return r
 }
 
 // AppOptions returns the app options of the SCF binary: role credentials are required.
@@ -52,6 +54,25 @@ func objectStores(_ context.Context, cfg *config.Config) (map[string]objects.Sto
 		return nil, err
 	}
 	return map[string]objects.Store{"cos": st}, nil
+}
+
+// Handler returns the function to register with scf-go-lib: it waits for the app being built
+// in the background, then serves every event with NewHandler. While the configuration is
+// broken, every invocation fails with the configuration error (SCF retries asynchronous events
+// and then moves them to the dead-letter queue, so nothing is lost).
+func Handler(p *app.Pending) func(ctx context.Context, event json.RawMessage) (any, error) {
+	var (
+		once sync.Once
+		h    *trigger.Handler
+	)
+	return func(ctx context.Context, event json.RawMessage) (any, error) {
+		a, err := p.Wait(ctx)
+		if err != nil {
+			return nil, err
+		}
+		once.Do(func() { h = NewHandler(a) })
+		return h.Invoke(ctx, event)
+	}
 }
 
 // NewHandler returns the SCF event handler over a; register its Invoke with scf-go-lib.

@@ -23,13 +23,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
+	"github.com/essflow/essflow/shared/awsenv"
 	"github.com/essflow/essflow/shared/result"
 	"github.com/essflow/essflow/shared/sink"
 )
@@ -126,21 +126,13 @@ func orDefault(v, def int) int {
 
 // Open opens the sink for an sqs:// URL (see Target); it matches sink.Opener. The region comes
 // from the URL. Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-// AWS_SESSION_TOKEN read through getenv when getenv knows AWS_ACCESS_KEY_ID (on Lambda, the
-// function role's keys), and otherwise from the default AWS credential chain.
+// AWS_SESSION_TOKEN read through getenv at every call (on Lambda, the function role's keys).
 func Open(ctx context.Context, u *url.URL, getenv func(string) string) (sink.Sink, error) {
 	t, err := ParseURL(u)
 	if err != nil {
 		return nil, err
 	}
-	loadOpts := []func(*config.LoadOptions) error{config.WithRegion(t.Region)}
-	if getenv != nil && getenv("AWS_ACCESS_KEY_ID") != "" {
-		loadOpts = append(loadOpts, config.WithCredentialsProvider(envCredentials(getenv)))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("sqs sink %s: load AWS configuration: %w", t, err)
-	}
+	cfg := awsenv.Config(getenv, t.Region)
 	client := awssqs.NewFromConfig(cfg, func(o *awssqs.Options) {
 		if t.Endpoint != "" {
 			o.BaseEndpoint = aws.String(t.Endpoint)
@@ -150,22 +142,6 @@ func Open(ctx context.Context, u *url.URL, getenv func(string) string) (sink.Sin
 		}
 	})
 	return New(Options{QueueURL: t.QueueURL, Client: client, Name: t.String()})
-}
-
-// envCredentials reads the AWS keys through getenv at every retrieval.
-func envCredentials(getenv func(string) string) aws.CredentialsProvider {
-	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		c := aws.Credentials{
-			AccessKeyID:     strings.TrimSpace(getenv("AWS_ACCESS_KEY_ID")),
-			SecretAccessKey: strings.TrimSpace(getenv("AWS_SECRET_ACCESS_KEY")),
-			SessionToken:    strings.TrimSpace(getenv("AWS_SESSION_TOKEN")),
-			Source:          "essflow environment",
-		}
-		if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-			return aws.Credentials{}, errors.New("AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is empty")
-		}
-		return c, nil
-	})
 }
 
 // Name returns the destination for logs: the canonical sqs:// URL or the queue URL.
