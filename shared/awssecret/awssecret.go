@@ -113,3 +113,20 @@ func (c *Credentials) GetCredential() (string, string, string) {
 	v := c.current()
 	return v.SecretId, v.SecretKey, v.Token
 }
+
+// EnvWebhookSecretARN names the variable holding the ARN of a secret whose SecretString is the
+// callback signing secret(s), "whsec_…" (several separated by spaces during a rotation).
+const EnvWebhookSecretARN = "ESSFLOW_WEBHOOK_SECRET_ARN"
+
+// ReadString returns the SecretString of secretID, trimmed. The value is never logged or put in
+// an error.
+func ReadString(ctx context.Context, g Getter, secretID string) (string, error) {
+	out, err := g.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+	if err != nil {
+		return "", fmt.Errorf("read secret %s: %w", secretID, err)
+	}
+	if out.SecretString == nil || strings.TrimSpace(*out.SecretString) == "" {
+		return "", fmt.Errorf("secret %s has no SecretString", secretID)
+	}
+	return strings.TrimSpace(*out.SecretString), nil
+}

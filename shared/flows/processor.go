@@ -271,8 +271,13 @@ func (p *Processor) once(ctx context.Context, r *run, hash string) Outcome {
 		lockUntil = dl.Add(5 * time.Second)
 	}
 	deadline := p.opt.Now().Add(p.opt.InProgressWait)
+	ttl := p.opt.TTL
+	if minTTL := lockUntil.Sub(p.opt.Now()) + time.Minute; ttl < minTTL {
+		// The record must outlive its lock.
+		ttl = minTTL
+	}
 	for {
-		res, err := p.store.Begin(ctx, r.scoped, hash, owner, lockUntil, p.opt.TTL)
+		res, err := p.store.Begin(ctx, r.scoped, hash, owner, lockUntil, ttl)
 		if err != nil {
 			// Fail closed: never create without the lock.
 			return p.retryable(r, http.StatusServiceUnavailable, 5*time.Second, "essflow.StoreUnavailable",

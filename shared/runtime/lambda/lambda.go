@@ -5,6 +5,8 @@ package lambda
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -37,17 +39,40 @@ func Sinks() sink.Registry {
 // AppOptions returns the app options of the Lambda binary. Tencent credentials come from the
 // Secrets Manager secret named by ESSFLOW_TENCENT_SECRET_ARN (JSON {"SecretId","SecretKey"}),
 // read at cold start and refreshed every 5 minutes; without it, from TENCENTCLOUD_SECRETID and
-// TENCENTCLOUD_SECRETKEY in the environment.
+// TENCENTCLOUD_SECRETKEY in the environment. The callback signing secret comes from
+// ESSFLOW_WEBHOOK_SECRET, or from the secret named by ESSFLOW_WEBHOOK_SECRET_ARN.
 func AppOptions(ctx context.Context, getenv func(string) string) (app.Options, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	opts := app.Options{Getenv: getenv, NeedCredentials: true, Sinks: Sinks(), ObjectStores: objectStores}
-	if getenv == nil || getenv(awssecret.EnvSecretARN) == "" || getenv(config.EnvEndpoint) == config.EndpointSandbox {
+	if getenv(config.EnvEndpoint) == config.EndpointSandbox {
 		return opts, nil
 	}
-	creds, err := awssecret.New(ctx, secretsmanager.NewFromConfig(awsenv.Config(getenv, "")), getenv(awssecret.EnvSecretARN), 0, nil)
-	if err != nil {
-		return opts, err
+	var sm *secretsmanager.Client
+	if arn := getenv(awssecret.EnvSecretARN); arn != "" {
+		sm = secretsmanager.NewFromConfig(awsenv.Config(getenv, ""))
+		creds, err := awssecret.New(ctx, sm, arn, 0, nil)
+		if err != nil {
+			return opts, err
+		}
+		opts.Credentials = creds
 	}
-	opts.Credentials = creds
+	if arn := getenv(awssecret.EnvWebhookSecretARN); arn != "" && getenv(webhook.EnvSecret) == "" {
+		if sm == nil {
+			sm = secretsmanager.NewFromConfig(awsenv.Config(getenv, ""))
+		}
+		secret, err := awssecret.ReadString(ctx, sm, arn)
+		if err != nil {
+			return opts, fmt.Errorf("%s: %w", awssecret.EnvWebhookSecretARN, err)
+		}
+		opts.Getenv = func(name string) string {
+			if name == webhook.EnvSecret {
+				return secret
+			}
+			return getenv(name)
+		}
+	}
 	return opts, nil
 }
 
