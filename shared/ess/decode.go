@@ -60,6 +60,9 @@ func DecodeStrict(data []byte, v any) error {
 	if !rv.IsValid() || rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("decode strict: target must be a non-nil pointer, got %T", v)
 	}
+	if decFast(data, v) {
+		return nil
+	}
 	d := &decState{dec: json.NewDecoder(bytes.NewReader(data)), size: int64(len(data))}
 	d.dec.UseNumber()
 	d.decodeTop(rv.Elem(), data)
