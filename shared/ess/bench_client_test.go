@@ -79,4 +79,3 @@ func BenchmarkBareSDK20(b *testing.B) {
 	b.StopTimer()
 	sb.Server.Reset()
 }
-
