@@ -172,12 +172,9 @@ func TestStorageEvents(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			srv := objectstest.Start(t, tt.bucket)
 			srv.PutObject(t, tt.bucket, tt.key, bytes.NewReader(batch), int64(len(batch)))
-			t.Setenv("AWS_ACCESS_KEY_ID", "test")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-			t.Setenv("AWS_REGION", "ap-east-1")
-			t.Setenv("TENCENTCLOUD_SECRETID", "AKIDtest")
-			t.Setenv("TENCENTCLOUD_SECRETKEY", "test")
-			a := buildApp(t, tt.platform, env{"ESSFLOW_COS_ENDPOINT": srv.URL, "ESSFLOW_S3_ENDPOINT": srv.URL})
+			a := buildApp(t, tt.platform, env{"ESSFLOW_COS_ENDPOINT": srv.URL, "ESSFLOW_S3_ENDPOINT": srv.URL,
+				"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "ap-east-1",
+				"TENCENTCLOUD_SECRETID": "AKIDtest", "TENCENTCLOUD_SECRETKEY": "test"})
 			answer, err := invoke(t, tt.platform, a, readEvent(t, tt.file))
 			if err != nil {
 				t.Fatalf("invoke: %v (answer %v)", err, answer)

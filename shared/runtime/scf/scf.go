@@ -6,11 +6,13 @@ package scf
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/essflow/essflow/shared/app"
 	"github.com/essflow/essflow/shared/config"
+	"github.com/essflow/essflow/shared/ess"
 	"github.com/essflow/essflow/shared/objects"
 	"github.com/essflow/essflow/shared/objects/cos"
 	"github.com/essflow/essflow/shared/sink"
@@ -42,7 +44,18 @@ func AppOptions() app.Options {
 // objectStores opens the COS store. The bucket URL is the public COS endpoint of the region, or
 // ESSFLOW_COS_ENDPOINT (path-style, for private deployments and tests).
 func objectStores(_ context.Context, cfg *config.Config) (map[string]objects.Store, error) {
-	opts := cos.Options{Region: firstNonEmpty(cfg.Getenv(EnvCOSRegion), cfg.Getenv("TENCENTCLOUD_REGION"))}
+	roles := ess.EnvCredentials{Getenv: cfg.Getenv}
+	opts := cos.Options{
+		Region: firstNonEmpty(cfg.Getenv(EnvCOSRegion), cfg.Getenv("TENCENTCLOUD_REGION")),
+		// The same role credentials as ESS calls, read at every request.
+		Credentials: func() (cos.Credentials, error) {
+			id, key, token := roles.GetCredential()
+			if id == "" || key == "" {
+				return cos.Credentials{}, fmt.Errorf("cos credentials: %s and %s must be set", ess.EnvSecretID, ess.EnvSecretKey)
+			}
+			return cos.Credentials{SecretID: id, SecretKey: key, SessionToken: token}, nil
+		},
+	}
 	if cfg.COSEndpoint != "" {
 		opts.BaseURL = strings.TrimRight(cfg.COSEndpoint, "/") + "/{bucket}"
 	} else if opts.Region == "" {

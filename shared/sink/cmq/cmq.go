@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -48,7 +47,7 @@ const (
 // over MaxMsgBytes, or the service refused the call with a code other than a rate limit or an
 // internal error (AuthFailure.*, InvalidParameter*, ResourceNotFound*, …). Test with
 // errors.Is.
-var ErrPermanent = errors.New("permanent failure")
+var ErrPermanent = sink.ErrPermanent
 
 // Options configures a Sink made by New.
 type Options struct {
@@ -213,7 +212,7 @@ func (s *Sink) Deliver(ctx context.Context, msg *result.Message) error {
 		if err == nil {
 			return nil
 		}
-		if !retryable(err) || ctx.Err() != nil || attempt >= s.attempts || !sleep(ctx, s.backoff(attempt)) {
+		if !retryable(err) || ctx.Err() != nil || attempt >= s.attempts || !sink.Sleep(ctx, s.backoff(attempt)) {
 			return fmt.Errorf("cmq send %s to %s (attempt %d): %w", msg.ID, s.name, attempt, classify(err))
 		}
 	}
@@ -273,27 +272,7 @@ func classify(err error) error {
 }
 
 // backoff returns the pause after the given attempt: RetryBase doubled per attempt, capped at
-// 5 s, with up to 50 % jitter subtracted.
+// 5 s, with jitter.
 func (s *Sink) backoff(attempt int) time.Duration {
-	d := s.retryBase << (attempt - 1)
-	if d > 5*time.Second || d <= 0 {
-		d = 5 * time.Second
-	}
-	return d - time.Duration(rand.Int64N(int64(d)/2+1))
-}
-
-// sleep waits d and reports true, or reports false at once when the context ends first or its
-// deadline is closer than d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return sink.Backoff(s.retryBase, 5*time.Second, attempt)
 }

@@ -16,7 +16,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,7 +44,7 @@ const (
 // ErrPermanent marks a failure that sending the same message again cannot fix: the message is
 // too large, SQS blamed the sender (invalid attribute, missing queue, access denied). Test with
 // errors.Is.
-var ErrPermanent = errors.New("permanent failure")
+var ErrPermanent = sink.ErrPermanent
 
 // API is the part of the SQS client the sink uses; *sqs.Client of aws-sdk-go-v2 implements it.
 type API interface {
@@ -281,7 +280,7 @@ func (s *Sink) DeliverBatch(ctx context.Context, msgs []*result.Message) error {
 		if len(retry) == 0 {
 			break
 		}
-		if attempt >= s.attempts || !sleep(ctx, s.backoff(attempt)) {
+		if attempt >= s.attempts || !sink.Sleep(ctx, s.backoff(attempt)) {
 			for _, i := range retry {
 				failed[i] = fmt.Errorf("after %d attempt(s): %w", attempt, lastErr[i])
 			}
@@ -372,27 +371,7 @@ func (s *Sink) sendChunk(ctx context.Context, chunk []int, entries []entry) map[
 }
 
 // backoff returns the pause after the given attempt: RetryBase doubled per attempt, capped at
-// 5 s, with up to 50 % jitter subtracted.
+// 5 s, with jitter.
 func (s *Sink) backoff(attempt int) time.Duration {
-	d := s.retryBase << (attempt - 1)
-	if d > 5*time.Second || d <= 0 {
-		d = 5 * time.Second
-	}
-	return d - time.Duration(rand.Int64N(int64(d)/2+1))
-}
-
-// sleep waits d and reports true, or reports false at once when the context ends first or its
-// deadline is closer than d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return sink.Backoff(s.retryBase, 5*time.Second, attempt)
 }

@@ -187,9 +187,16 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// Is makes errors.Is(err, ErrGone) true for a 410 answer.
+// Is makes errors.Is(err, ErrGone) true for a 410 answer, and errors.Is(err,
+// sink.ErrPermanent) true for any status a retry cannot fix.
 func (e *StatusError) Is(target error) bool {
-	return target == ErrGone && e.StatusCode == http.StatusGone
+	switch target {
+	case ErrGone:
+		return e.StatusCode == http.StatusGone
+	case sink.ErrPermanent:
+		return !e.Temporary()
+	}
+	return false
 }
 
 // Temporary reports whether a later attempt may succeed: 408, 429 and 5xx.
@@ -217,6 +224,9 @@ type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
+
+// Is makes every permanent webhook failure match sink.ErrPermanent.
+func (e *permanentError) Is(target error) bool { return target == sink.ErrPermanent }
 
 // Post delivers msg to target: it encodes the message once, then makes up to MaxAttempts
 // signed attempts, each with a fresh webhook-timestamp and signature and bounded by Timeout.

@@ -456,3 +456,17 @@ func TestSecretNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestPermanentMatchesSinkErr ensures permanent webhook failures match the sink package's
+// shared marker, as the other sinks' do.
+func TestPermanentMatchesSinkErr(t *testing.T) {
+	for _, tt := range []struct {
+		code      int
+		permanent bool
+	}{{410, true}, {400, true}, {302, true}, {429, false}, {503, false}, {408, false}} {
+		err := fmt.Errorf("deliver: %w", &webhook.StatusError{StatusCode: tt.code})
+		if errors.Is(err, sink.ErrPermanent) != tt.permanent || webhook.IsPermanent(err) != tt.permanent {
+			t.Errorf("HTTP %d: permanent = %v, want %v", tt.code, errors.Is(err, sink.ErrPermanent), tt.permanent)
+		}
+	}
+}
