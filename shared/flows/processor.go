@@ -60,7 +60,7 @@ type Options struct {
 	// DefaultLock is the lock lifetime when the context has no deadline (default 5 min).
 	DefaultLock time.Duration
 	// InProgressWait is how long a duplicate waits for a concurrent original before reporting
-	// "in progress" as retryable (default 2 s).
+	// "in progress" as retryable; zero does not wait (ESSFLOW_INPROGRESS_WAIT defaults to 2 s).
 	InProgressWait time.Duration
 	// Concurrency bounds parallel jobs of an unordered batch (default 20); the ESS client's
 	// token bucket bounds the call rate.
@@ -95,8 +95,6 @@ func New(creator Creator, validator Validator, store Store, sink Sink, opt Optio
 	}
 	if opt.InProgressWait < 0 {
 		opt.InProgressWait = 0
-	} else if opt.InProgressWait == 0 {
-		opt.InProgressWait = 2 * time.Second
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 20

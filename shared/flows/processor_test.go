@@ -383,3 +383,40 @@ func TestOrderedBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchStaysUnderQPS ensures a batch runs concurrently but never faster than the configured
+// call rate: the sandbox, limiting at the same 20 calls/s, refuses none of 30 requests.
+func TestBatchStaysUnderQPS(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Config{QPS: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	client, err := ess.NewClient(ess.Config{
+		Endpoint:    sb.URL,
+		Credentials: ess.StaticCredentials{SecretID: sandbox.DefaultSecretID, SecretKey: sandbox.DefaultSecretKey},
+		QPS:         20, MaxAttempts: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, err := flows.New(client, ess.NewValidator(ess.ValidatorOptions{}), memory.New(memory.Options{}), nil,
+		flows.Options{AppID: sandbox.DefaultAppID, Concurrency: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := make([]flows.Job, 30)
+	for i := range jobs {
+		jobs[i] = job(request(1, func(m map[string]any) {
+			m["FlowInfos"].([]any)[0].(map[string]any)["CustomerData"] = fmt.Sprintf("qps-%d", i)
+		}), fmt.Sprintf("qps-%d", i))
+	}
+	for i, o := range proc.ProcessBatch(context.Background(), jobs, flows.BatchOptions{}) {
+		if o.Status != flows.StatusCreated {
+			t.Errorf("job %d: %s (%v)", i, o.Status, o.Err)
+		}
+	}
+	if got := sb.Server.Calls(ess.ActionCreateFlowsByTemplates); got != 30 || len(sb.Server.Flows()) != 30 {
+		t.Errorf("%d calls, %d flows; want 30 and 30 (no call refused for rate)", got, len(sb.Server.Flows()))
+	}
+}
