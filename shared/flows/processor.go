@@ -283,7 +283,11 @@ func (p *Processor) once(ctx context.Context, r *run, hash string) Outcome {
 		}
 		if res.Acquired {
 			if res.TookOver {
-				p.opt.Logger.Warn("took over an expired idempotency lock", "record", r.job.RecordID, "key", r.key)
+				// A previous attempt took the lock and never finished: it was stopped during (or
+				// right after) its call, or could not record the outcome. The contracts may exist,
+				// so the request is not sent again.
+				p.opt.Logger.Warn("expired idempotency lock taken over: outcome of the earlier attempt unknown", "record", r.job.RecordID, "key", r.key)
+				return p.abandoned(ctx, r, owner)
 			}
 			return p.create(ctx, r, owner)
 		}
@@ -314,7 +318,19 @@ func (p *Processor) once(ctx context.Context, r *run, hash string) Outcome {
 
 // create calls ESS under the lock and records the outcome.
 func (p *Processor) create(ctx context.Context, r *run, owner string) Outcome {
-	resp, err := p.creator.CreateFlowsByTemplates(ctx, r.req)
+	// Stop calling early enough to record the outcome before the invocation is killed: a call
+	// cut short by the platform would leave the lock to expire and the outcome unrecorded.
+	callCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		margin := time.Until(dl) / 10
+		if margin > 2*time.Second {
+			margin = 2 * time.Second
+		}
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithDeadline(ctx, dl.Add(-margin))
+		defer cancel()
+	}
+	resp, err := p.creator.CreateFlowsByTemplates(callCtx, r.req)
 	var o Outcome
 	status := idem.StatusComplete
 	switch {
@@ -357,6 +373,24 @@ func (p *Processor) create(ctx context.Context, r *run, owner string) Outcome {
 		// (it could create them again once the lock expires): report the outcome as final.
 		p.opt.Logger.Error("could not store the outcome of a created request; redelivery protection relies on the lock until it expires",
 			"record", r.job.RecordID, "key", r.key, "err", merr)
+	}
+	return p.deliver(ctx, o)
+}
+
+// abandoned records as UNKNOWN a request whose earlier attempt held the lock and vanished.
+func (p *Processor) abandoned(ctx context.Context, r *run, owner string) Outcome {
+	o := p.final(r, StatusUnknown, http.StatusGatewayTimeout, result.TypeOutcomeUnknown, nil, &result.Error{
+		Code:      "essflow.OutcomeUnknown",
+		Message:   "an earlier attempt at this request stopped without recording its outcome; the contracts may exist, so it is not sent again — check before re-sending",
+		MessageZH: "此前处理该请求的调用未记录结果即中断，合同可能已创建，因此不再重发；请先核实再处理",
+	}, flowStatusAll(r.req, result.FlowUnknown))
+	o.Warnings = r.warnings
+	blob, err := json.Marshal(stored{Status: o.Status, HTTPStatus: o.HTTPStatus, Message: o.Message, Warnings: o.Warnings})
+	if err == nil {
+		err = p.finish(ctx, r.scoped, owner, idem.StatusUnknown, blob)
+	}
+	if err != nil {
+		p.opt.Logger.Error("could not record an abandoned request as unknown", "record", r.job.RecordID, "key", r.key, "err", err)
 	}
 	return p.deliver(ctx, o)
 }

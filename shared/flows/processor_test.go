@@ -56,6 +56,13 @@ func (f *faultyStore) fails(op string) bool {
 	return f.failOn[op]
 }
 
+func (f *faultyStore) Finish(ctx context.Context, key, owner string, status idem.Status, result []byte, ttl time.Duration) error {
+	if f.fails("Finish") {
+		return errors.New("connection reset")
+	}
+	return f.Store.Finish(ctx, key, owner, status, result, ttl)
+}
+
 func (f *faultyStore) Begin(ctx context.Context, key, hash, owner string, lockUntil time.Time, ttl time.Duration) (idem.BeginResult, error) {
 	if f.fails("Begin") {
 		return idem.BeginResult{}, errors.New("connection refused")
@@ -323,6 +330,30 @@ func TestDuplicates(t *testing.T) {
 		}
 		if fresh != 1 || f.created() != 1 {
 			t.Errorf("%d fresh outcomes, %d flows created; want 1 and 1", fresh, f.created())
+		}
+	})
+	t.Run("an abandoned lock is never re-sent", func(t *testing.T) {
+		// The first attempt creates the contracts but cannot record the outcome (the store
+		// fails, as when the invocation is killed); once its lock expires, the redelivery must
+		// report the outcome as unknown instead of creating the contracts again.
+		clock := time.Now()
+		var mu sync.Mutex
+		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		f := newFixture(t, nil)
+		f.store.Store = memory.New(memory.Options{Now: now})
+		f.store.failOn["Finish"] = true
+		a := f.proc.Process(context.Background(), job(request(1, nil), "abandon"))
+		f.store.failOn["Finish"] = false
+		mu.Lock()
+		clock = clock.Add(10 * time.Minute)
+		mu.Unlock()
+		b := f.proc.Process(context.Background(), job(request(1, nil), "abandon"))
+		c := f.proc.Process(context.Background(), job(request(1, nil), "abandon"))
+		if a.Status != flows.StatusCreated || b.Status != flows.StatusUnknown || c.Status != flows.StatusUnknown || !c.Replayed {
+			t.Fatalf("statuses %s, %s, %s (replayed %v); want created, outcome_unknown, outcome_unknown replayed", a.Status, b.Status, c.Status, c.Replayed)
+		}
+		if f.created() != 1 || f.sb.Server.Calls(ess.ActionCreateFlowsByTemplates) != 1 {
+			t.Errorf("created %d flows in %d calls, want 1 and 1", f.created(), f.sb.Server.Calls(ess.ActionCreateFlowsByTemplates))
 		}
 	})
 	t.Run("http body hash is the key when none is given", func(t *testing.T) {
