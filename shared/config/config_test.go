@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -56,4 +57,37 @@ func TestLoad(t *testing.T) {
 	if strings.Contains(err.Error(), "secretpw") {
 		t.Errorf("error leaks a password: %v", err)
 	}
+}
+
+// FuzzLoad feeds arbitrary values to every setting: Load never panics, and it either returns a
+// configuration or an *Error naming each problem.
+func FuzzLoad(f *testing.F) {
+	f.Add("sandbox", "", "20", "15s", "memory", "info")
+	f.Add("https://x", "app", "abc", "-1s", "redis://:pw@h:1/0", "loud")
+	f.Add("ftp://", "a b", "1e9", "1h", "rediss://", "")
+	f.Fuzz(func(t *testing.T, endpoint, app, qps, timeout, store, level string) {
+		env := map[string]string{EnvEndpoint: endpoint, EnvAppID: app, EnvQPS: qps, EnvESSTimeout: timeout, EnvIdemStore: store, EnvLogLevel: level}
+		c, err := Load(getenv(env), false)
+		if err == nil && c == nil {
+			t.Fatal("nil config without error")
+		}
+		var ce *Error
+		if err != nil && (!errors.As(err, &ce) || len(ce.Problems) == 0) {
+			t.Fatalf("error %v is not a non-empty *Error", err)
+		}
+	})
+}
+
+// ExampleLoad shows the one error that lists every configuration problem.
+func ExampleLoad() {
+	_, err := Load(func(name string) string {
+		return map[string]string{EnvQPS: "fast", EnvIdemStore: "mysql://db"}[name]
+	}, true)
+	fmt.Println(err)
+	// Output:
+	// invalid configuration (4 problem(s)):
+	//   - ESSFLOW_QPS: "fast": want a number from 0.1 to 1000
+	//   - ESSFLOW_APP_ID: required: the essbasic application id (Agent.AppId) this function acts for
+	//   - TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY: required: bind an execution role to the function (SCF injects its temporary credentials) or set them
+	//   - ESSFLOW_IDEMPOTENCY_STORE: "mysql://db": want memory or redis://[user:pass@]host:port/db (rediss:// for TLS)
 }
