@@ -140,6 +140,9 @@ func Build(ctx context.Context, opt Options) (a *App, err error) {
 	}
 	a.Sinks = fan
 	a.closers = append(a.closers, fan.Close)
+	if len(cfg.HTTPTokens) == 0 && !cfg.Sandbox() {
+		logger.Warn("HTTP triggers accept unauthenticated callers (ESSFLOW_HTTP_TOKENS is not set): protect the API gateway or function URL, or set tokens")
+	}
 	if fan.Len() == 0 {
 		logger.Info("no result sinks configured (ESSFLOW_RESULT_SINKS): results are logged only")
 	}

@@ -29,6 +29,7 @@ const (
 	EnvFunctionName    = "ESSFLOW_FUNCTION_NAME"
 	EnvResultsPrefix   = "ESSFLOW_RESULTS_PREFIX"
 	EnvLogLevel        = "ESSFLOW_LOG_LEVEL"
+	EnvHTTPTokens      = "ESSFLOW_HTTP_TOKENS"
 	EnvSecretID        = "TENCENTCLOUD_SECRETID"
 	EnvSecretKey       = "TENCENTCLOUD_SECRETKEY"
 	EnvSessionToken    = "TENCENTCLOUD_SESSIONTOKEN"
@@ -48,7 +49,9 @@ type Config struct {
 	AppID string
 	// AllowedOrgs, when non-empty, restricts Agent.ProxyOrganizationOpenId.
 	AllowedOrgs []string
-	QPS         float64
+	// HTTPTokens, when non-empty, are the bearer tokens HTTP callers must present.
+	HTTPTokens []string `json:"-"`
+	QPS        float64
 	// ESSTimeout bounds one HTTP attempt to ESS; ESSMaxAttempts bounds retries of safe failures.
 	ESSTimeout     time.Duration
 	ESSMaxAttempts int
@@ -116,6 +119,13 @@ func Load(getenv func(string) string, needCredentials bool) (*Config, error) {
 			}
 			c.AllowedOrgs = append(c.AllowedOrgs, o)
 		}
+	}
+	for _, tok := range strings.FieldsFunc(getenv(EnvHTTPTokens), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		if len(tok) < 16 {
+			bad(EnvHTTPTokens, "a token is shorter than 16 characters; use long random tokens")
+			continue
+		}
+		c.HTTPTokens = append(c.HTTPTokens, tok)
 	}
 	c.QPS = parseFloat(get(EnvQPS), 20, 0.1, 1000, EnvQPS, bad)
 	c.ESSTimeout = parseDuration(get(EnvESSTimeout), 15*time.Second, 100*time.Millisecond, 5*time.Minute, EnvESSTimeout, bad)

@@ -246,3 +246,29 @@ func TestHTTPErrors(t *testing.T) {
 		t.Errorf("bad input created %d flows", n)
 	}
 }
+
+// TestHTTPTokens checks that with ESSFLOW_HTTP_TOKENS set, only callers with a listed bearer
+// token reach the processor.
+func TestHTTPTokens(t *testing.T) {
+	tok := "tok-" + randomHex(12)
+	a := buildApp(t, "scf", env{"ESSFLOW_HTTP_TOKENS": "retired-token-0123456789, " + tok})
+	var ev map[string]any
+	json.Unmarshal(readEvent(t, "scf-apigw.json"), &ev)
+	for _, tt := range []struct {
+		auth   string
+		status float64
+	}{{"", 401}, {"Bearer wrong-token-0123456789", 401}, {"Bearer " + tok, 200}} {
+		ev["headers"].(map[string]any)["authorization"] = tt.auth
+		raw, _ := json.Marshal(ev)
+		answer, err := invoke(t, "scf", a, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := asJSON(t, answer); m["statusCode"] != tt.status {
+			t.Errorf("Authorization %q: status %v, want %v", tt.auth, m["statusCode"], tt.status)
+		}
+	}
+	if n := len(a.Sandbox.Server.Flows()); n != 2 {
+		t.Errorf("%d flows created, want 2 (only the authorised call)", n)
+	}
+}

@@ -89,7 +89,7 @@ func objectStores(_ context.Context, cfg *config.Config) (map[string]objects.Sto
 
 // NewHandler returns the Lambda event handler over a; start it with lambda.Start(h.Invoke).
 func NewHandler(a *app.App) *trigger.Handler {
-	h := &trigger.Handler{Processor: a.Processor, MaxBody: a.Config.MaxBodyBytes, Logger: a.Logger.With("component", "trigger")}
+	h := &trigger.Handler{Processor: a.Processor, MaxBody: a.Config.MaxBodyBytes, Tokens: a.Config.HTTPTokens, Logger: a.Logger.With("component", "trigger")}
 	if a.Objects != nil {
 		h.Objects = a.Objects
 	}

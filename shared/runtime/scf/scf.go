@@ -90,7 +90,7 @@ func Handler(p *app.Pending) func(ctx context.Context, event json.RawMessage) (a
 
 // NewHandler returns the SCF event handler over a; register its Invoke with scf-go-lib.
 func NewHandler(a *app.App) *trigger.Handler {
-	h := &trigger.Handler{Processor: a.Processor, MaxBody: a.Config.MaxBodyBytes, Logger: a.Logger.With("component", "trigger")}
+	h := &trigger.Handler{Processor: a.Processor, MaxBody: a.Config.MaxBodyBytes, Tokens: a.Config.HTTPTokens, Logger: a.Logger.With("component", "trigger")}
 	if a.Objects != nil {
 		h.Objects = a.Objects
 	}

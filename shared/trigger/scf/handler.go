@@ -45,6 +45,9 @@ type Handler struct {
 	Objects   ObjectProcessor
 	// MaxBody limits HTTP bodies (httpx.DefaultMaxBody when zero).
 	MaxBody int
+	// Tokens, when set, are the bearer tokens HTTP callers must present (ESSFLOW_HTTP_TOKENS);
+	// when empty, authenticating callers is left to the gateway in front of the function.
+	Tokens []string
 	// Logger receives one line per record, without bodies; nil logs nothing.
 	Logger *slog.Logger
 }
@@ -99,6 +102,11 @@ func (h *Handler) serveHTTP(ctx context.Context, req *httpx.Request) HTTPRespons
 	if h.Processor == nil {
 		h.log(ctx, slog.LevelError, "no processor configured", slog.String("trigger", req.Trigger))
 		return integration(httpx.Render(flows.Outcome{RecordID: req.RequestID, HTTPStatus: http.StatusInternalServerError}, lang))
+	}
+	if denied := httpx.Authorize(*req, h.Tokens, lang); denied != nil {
+		h.log(ctx, slog.LevelWarn, "request refused: no valid bearer token", slog.String("trigger", req.Trigger),
+			slog.String("recordId", req.RequestID))
+		return integration(*denied)
 	}
 	job, refused := httpx.ToJob(*req, h.MaxBody)
 	if refused != nil {
