@@ -24,7 +24,6 @@ func sampleEnv() map[string]string {
 		"ESSFLOW_APP_ID":              "yDRSRUUgygj6rq7nUuO4zjEyBaCDoNXn",
 		"ESSFLOW_ALLOWED_ORG_OPENIDS": strings.Repeat("org_open_id_0123456789abcdef,", 40),
 		"ESSFLOW_RESULT_SINKS":        "https://example.com/essflow/results,kafka://10.0.0.20:9092/essflow-results",
-		"ESSFLOW_HTTP_TOKENS":         "9f2c1e7a5b3d4f60a1b2c3d4e5f60718 0a1b2c3d4e5f60718293a4b5c6d7e8f9",
 		"ESSFLOW_IDEMPOTENCY_STORE":   "redis://10.0.0.12:6379/0",
 		"ESSFLOW_DLQ_QUEUE":           "essflow-prod-dlq",
 		"ESSFLOW_CMQ_TOPIC":           "essflow-requests",
