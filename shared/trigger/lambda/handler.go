@@ -86,28 +86,11 @@ func (h *Handler) serveHTTP(ctx context.Context, req *httpx.Request) httpx.Respo
 	if req.RequestID == "" {
 		req.RequestID = requestID(ctx)
 	}
-	lang := req.Header("Accept-Language")
-	if h.Processor == nil {
-		h.log(ctx, slog.LevelError, "no processor configured", slog.String("trigger", req.Trigger))
-		return httpx.Render(flows.Outcome{RecordID: req.RequestID, HTTPStatus: http.StatusInternalServerError}, lang)
+	var p httpx.Processor
+	if h.Processor != nil {
+		p = h.Processor
 	}
-	if denied := httpx.Authorize(*req, h.Tokens, lang); denied != nil {
-		h.log(ctx, slog.LevelWarn, "request refused: no valid bearer token", slog.String("trigger", req.Trigger),
-			slog.String("recordId", req.RequestID))
-		return *denied
-	}
-	job, refused := httpx.ToJob(*req, h.MaxBody)
-	if refused != nil {
-		h.log(ctx, slog.LevelInfo, "request refused", slog.String("trigger", req.Trigger),
-			slog.String("recordId", req.RequestID), slog.Int("httpStatus", refused.Status))
-		return *refused
-	}
-	outs := h.Processor.ProcessBatch(ctx, []flows.Job{job}, flows.BatchOptions{})
-	s := summary.New(req.Trigger)
-	if err := s.AddOutcomes(ctx, h.Logger, []flows.Job{job}, outs); err != nil {
-		return httpx.Render(flows.Outcome{RecordID: job.RecordID, HTTPStatus: http.StatusInternalServerError}, lang)
-	}
-	return httpx.Render(outs[0], lang)
+	return httpx.Serve(ctx, req, p, httpx.Gate{MaxBody: h.MaxBody, Tokens: h.Tokens}, h.Logger)
 }
 
 func (h *Handler) sqs(ctx context.Context, ev *Event) events.SQSEventResponse {

@@ -98,28 +98,11 @@ func (h *Handler) serveHTTP(ctx context.Context, req *httpx.Request) HTTPRespons
 	if req.RequestID == "" {
 		req.RequestID = requestID(ctx)
 	}
-	lang := req.Header("Accept-Language")
-	if h.Processor == nil {
-		h.log(ctx, slog.LevelError, "no processor configured", slog.String("trigger", req.Trigger))
-		return integration(httpx.Render(flows.Outcome{RecordID: req.RequestID, HTTPStatus: http.StatusInternalServerError}, lang))
+	var p httpx.Processor
+	if h.Processor != nil {
+		p = h.Processor
 	}
-	if denied := httpx.Authorize(*req, h.Tokens, lang); denied != nil {
-		h.log(ctx, slog.LevelWarn, "request refused: no valid bearer token", slog.String("trigger", req.Trigger),
-			slog.String("recordId", req.RequestID))
-		return integration(*denied)
-	}
-	job, refused := httpx.ToJob(*req, h.MaxBody)
-	if refused != nil {
-		h.log(ctx, slog.LevelInfo, "request refused", slog.String("trigger", req.Trigger),
-			slog.String("recordId", req.RequestID), slog.Int("httpStatus", refused.Status))
-		return integration(*refused)
-	}
-	outs := h.Processor.ProcessBatch(ctx, []flows.Job{job}, flows.BatchOptions{})
-	s := summary.New(req.Trigger)
-	if err := s.AddOutcomes(ctx, h.Logger, []flows.Job{job}, outs); err != nil {
-		return integration(httpx.Render(flows.Outcome{RecordID: job.RecordID, HTTPStatus: http.StatusInternalServerError}, lang))
-	}
-	return integration(httpx.Render(outs[0], lang))
+	return integration(httpx.Serve(ctx, req, p, httpx.Gate{MaxBody: h.MaxBody, Tokens: h.Tokens}, h.Logger))
 }
 
 func (h *Handler) batch(ctx context.Context, ev *Event) (any, error) {
