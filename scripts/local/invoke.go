@@ -53,7 +53,7 @@ func newInvoker(ctx context.Context, platform string, stderr io.Writer) (invoker
 	switch platform {
 	case "scf":
 		opts := scfrt.AppOptions()
-		opts.Getenv, opts.LogOutput = localEnv, stderr
+		opts.Getenv, opts.LogOutput, opts.RequireStoreChoice = localEnv, stderr, false
 		a, err := app.Build(ctx, opts)
 		if err != nil {
 			return nil, nil, err
@@ -69,7 +69,7 @@ func newInvoker(ctx context.Context, platform string, stderr io.Writer) (invoker
 		if err != nil {
 			return nil, nil, err
 		}
-		opts.LogOutput = stderr
+		opts.LogOutput, opts.RequireStoreChoice = stderr, false
 		a, err := app.Build(ctx, opts)
 		if err != nil {
 			return nil, nil, err

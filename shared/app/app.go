@@ -43,6 +43,10 @@ type Options struct {
 	ObjectStores func(ctx context.Context, cfg *config.Config) (map[string]objects.Store, error)
 	// LogOutput receives JSON logs (os.Stderr when nil).
 	LogOutput io.Writer
+	// RequireStoreChoice makes an unset ESSFLOW_IDEMPOTENCY_STORE an error (deployed functions):
+	// the in-memory store protects one instance only, so it must be chosen knowingly. The
+	// sandbox endpoint and the local runner keep the memory default.
+	RequireStoreChoice bool
 }
 
 // App is an assembled function instance.
@@ -76,6 +80,10 @@ func Build(ctx context.Context, opt Options) (a *App, err error) {
 	cfg, err := config.Load(getenv, opt.NeedCredentials && opt.Credentials == nil)
 	if err != nil {
 		return nil, err
+	}
+	if opt.RequireStoreChoice && !cfg.Sandbox() && strings.TrimSpace(getenv(config.EnvIdemStore)) == "" {
+		return nil, &config.Error{Problems: []error{fmt.Errorf("%s: required for a deployed function: redis://host:port/db "+
+			"(shared by every instance), or memory to accept that each instance only protects itself", config.EnvIdemStore)}}
 	}
 	out := opt.LogOutput
 	if out == nil {

@@ -45,7 +45,7 @@ func AppOptions(ctx context.Context, getenv func(string) string) (app.Options, e
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	opts := app.Options{Getenv: getenv, NeedCredentials: true, Sinks: Sinks(), ObjectStores: objectStores}
+	opts := app.Options{Getenv: getenv, NeedCredentials: true, RequireStoreChoice: true, Sinks: Sinks(), ObjectStores: objectStores}
 	if getenv(config.EnvEndpoint) == config.EndpointSandbox {
 		return opts, nil
 	}

@@ -38,7 +38,7 @@ func Sinks() sink.Registry {
 
 // AppOptions returns the app options of the SCF binary: role credentials are required.
 func AppOptions() app.Options {
-	return app.Options{NeedCredentials: true, Sinks: Sinks(), ObjectStores: objectStores}
+	return app.Options{NeedCredentials: true, RequireStoreChoice: true, Sinks: Sinks(), ObjectStores: objectStores}
 }
 
 // objectStores opens the COS store. The bucket URL is the public COS endpoint of the region, or
