@@ -15,8 +15,9 @@
 #     --hello-only  measure the baseline against itself (checks this script before
 #                   functions/scf exists)
 #
-# The function gets the environment it needs to cold-start against the embedded ESS sandbox:
-# ESSFLOW_ESS_ENDPOINT=sandbox, a sample ESSFLOW_APP_ID, placeholder execution-role credentials
+# The function gets the environment of a real start (the deployed build has no embedded
+# sandbox): ESSFLOW_ESS_ENDPOINT=test, the memory store, a sample ESSFLOW_APP_ID, placeholder
+# execution-role credentials
 # and quiet logging; add more with COLDSTART_ENV="KEY=VALUE KEY2=VALUE2".
 set -euo pipefail
 
@@ -62,7 +63,8 @@ fi
 "$GO" build -o "$work/measure" ./scripts/coldstart/measure
 
 envs=(
-	-env ESSFLOW_ESS_ENDPOINT=sandbox
+	-env ESSFLOW_ESS_ENDPOINT=test
+	-env ESSFLOW_IDEMPOTENCY_STORE=memory
 	-env ESSFLOW_APP_ID=yDcoldstartbenchapp00000000000000
 	-env ESSFLOW_LOG_LEVEL=error
 	-env TENCENTCLOUD_SECRETID=placeholder-id

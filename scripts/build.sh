@@ -99,7 +99,9 @@ build_all() {
 	mkdir -p "$dist"
 	# validator_novalidatefn drops validator's unused "validateFn" rule, whose reflective
 	# MethodByName call stops the linker from pruning unused methods (a third of the Lambda zip).
-	local common="validator_novalidatefn${ESSFLOW_BUILD_TAGS:+,$ESSFLOW_BUILD_TAGS}"
+	# essflow_nosandbox leaves the ESS emulator out of the deployed artifacts (the local runner
+	# and the tests keep it).
+	local common="validator_novalidatefn,essflow_nosandbox${ESSFLOW_BUILD_TAGS:+,$ESSFLOW_BUILD_TAGS}"
 	if [[ "$which" != lambda ]]; then build_one amd64 "$common" "$SCF_PKG" main "$dist/scf"; fi
 	if [[ "$which" != scf ]]; then build_one arm64 "lambda.norpc,$common" "$LAMBDA_PKG" bootstrap "$dist/lambda"; fi
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/essflow/essflow/shared/idem/memory"
 	"github.com/essflow/essflow/shared/idem/redis"
 	"github.com/essflow/essflow/shared/objects"
-	"github.com/essflow/essflow/shared/sandbox"
 	"github.com/essflow/essflow/shared/sink"
 )
 
@@ -58,7 +57,7 @@ type App struct {
 	Objects   *objects.Runner
 	Sinks     *sink.Fanout
 	// Sandbox is the embedded ESS sandbox when ESSFLOW_ESS_ENDPOINT=sandbox.
-	Sandbox *sandbox.Running
+	Sandbox *Sandbox
 	closers []func() error
 }
 
@@ -104,17 +103,13 @@ func Build(ctx context.Context, opt Options) (a *App, err error) {
 	}
 	endpoint := cfg.Endpoint
 	if cfg.Sandbox() {
-		sb, serr := sandbox.Start(sandbox.Config{AppID: firstNonEmpty(cfg.AppID, sandbox.DefaultAppID), Logger: logger.With("component", "sandbox")})
+		sb, sbCreds, appID, serr := startSandbox(cfg.AppID, logger.With("component", "sandbox"))
 		if serr != nil {
 			return nil, fmt.Errorf("start the embedded sandbox: %w", serr)
 		}
 		a.Sandbox = sb
 		a.closers = append(a.closers, sb.Close)
-		endpoint = sb.URL
-		creds = ess.StaticCredentials{SecretID: sandbox.DefaultSecretID, SecretKey: sandbox.DefaultSecretKey}
-		if cfg.AppID == "" {
-			cfg.AppID = sandbox.DefaultAppID
-		}
+		endpoint, creds, cfg.AppID = sb.URL, sbCreds, appID
 	}
 	client, err := ess.NewClient(ess.Config{
 		Endpoint:       endpoint,
