@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -195,5 +196,104 @@ func TestSinksLocal(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("only %d results arrived in RabbitMQ", i)
 		}
+	}
+}
+
+// TestIdemCommand walks the operator's path for an outcome-unknown request with the real
+// command: the call is dropped after the create, `idem list` and `idem get` show the UNKNOWN
+// record, redelivery does not re-send, and after `idem delete` the next delivery calls ESS again.
+func TestIdemCommand(t *testing.T) {
+	testenv.NeedTCP(t, "Redis", testenv.RedisAddr())
+	sb, err := sandbox.Start(sandbox.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if err := sb.Server.InjectFault(sandbox.Fault{Kind: sandbox.FaultDropAfterCreate, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	store := "redis://" + testenv.RedisAddr() + "/13?prefix=essflow-idem-" + randomHex(4) + ":"
+	envv := []string{
+		"ESSFLOW_ESS_ENDPOINT=" + sb.URL, "ESSFLOW_APP_ID=" + sandbox.DefaultAppID,
+		"TENCENTCLOUD_SECRETID=" + sandbox.DefaultSecretID, "TENCENTCLOUD_SECRETKEY=" + sandbox.DefaultSecretKey,
+		"ESSFLOW_IDEMPOTENCY_STORE=" + store, "ESSFLOW_FUNCTION_NAME=essflow-idem", "ESSFLOW_RESULT_SINKS=",
+	}
+	event := []string{"invoke", "--platform", "scf", "--event", "scripts/local/events/scf-timer.json"}
+	out := runLocal(t, envv, event...)
+	if !strings.Contains(out, `"status":"outcome_unknown"`) {
+		t.Fatalf("first delivery: %s", out)
+	}
+	var recs []struct {
+		Key    string `json:"key"`
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(runLocal(t, envv, "idem", "list", "--store", store, "--prefix", "essflow-idem|")), &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Status != "UNKNOWN" {
+		t.Fatalf("idem list = %+v, want one UNKNOWN record", recs)
+	}
+	if got := runLocal(t, envv, "idem", "get", "--store", store, recs[0].Key); !strings.Contains(got, `"status": "UNKNOWN"`) {
+		t.Errorf("idem get: %s", got)
+	}
+	runLocal(t, envv, event...)
+	if n := sb.Server.Calls("CreateFlowsByTemplates"); n != 1 {
+		t.Fatalf("redelivery called ESS again (%d calls)", n)
+	}
+	runLocal(t, envv, "idem", "delete", "--store", store, recs[0].Key)
+	if out := runLocal(t, envv, event...); !strings.Contains(out, `"status":"created"`) {
+		t.Errorf("after idem delete: %s", out)
+	}
+	if n := sb.Server.Calls("CreateFlowsByTemplates"); n != 2 {
+		t.Errorf("%d calls, want 2", n)
+	}
+}
+
+// TestServeLocal runs `local serve` and talks plain HTTP to it, as curl would.
+func TestServeLocal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	for _, platform := range []string{"scf", "lambda"} {
+		t.Run(platform, func(t *testing.T) {
+			cmd := exec.Command(localRunner(t), "serve", "--addr", addr, "--platform", platform)
+			cmd.Dir = "../.."
+			cmd.Env = append(os.Environ(), "ESSFLOW_ESS_ENDPOINT=", "ESSFLOW_IDEMPOTENCY_STORE=memory", "ESSFLOW_RESULT_SINKS=")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			url := "http://" + addr + "/flows"
+			var resp *http.Response
+			for i := 0; i < 100; i++ {
+				body, _ := os.Open("../../scripts/local/events/request.json")
+				req, _ := http.NewRequest(http.MethodPost, url, body)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", "serve-"+platform)
+				if resp, err = http.DefaultClient.Do(req); err == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("serve never answered: %v", err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), `"FlowIds"`) {
+				t.Fatalf("POST: %d %s", resp.StatusCode, b)
+			}
+			resp, err = http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("GET: %d, want 405", resp.StatusCode)
+			}
+		})
 	}
 }
