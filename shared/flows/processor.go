@@ -6,6 +6,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -651,14 +652,26 @@ func flowStatusAll(req *ess.CreateFlowsByTemplatesRequest, status string) []resu
 }
 
 // isEnvelope reports whether body is an essflow envelope: a JSON object with a top-level
-// "Request" member (CreateFlowsByTemplates has no such field).
+// "Request" member (CreateFlowsByTemplates has no such field). It reads only the top-level keys.
 func isEnvelope(body []byte) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return false
 	}
-	_, ok := top["Request"]
-	return ok
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == "Request" {
+			return true
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 func firstNonEmpty(v ...string) string {
