@@ -71,8 +71,9 @@ type outcomeBody struct {
 // else from the message). A 500 always answers the generic essflow.InternalError: internal
 // details, o.Err above all, are never rendered.
 //
-// Headers: Content-Type (ContentType); Retry-After in whole seconds, rounded up, on 429 and 503
-// when o.RetryAfter > 0; Idempotency-Replayed: true when o.Replayed.
+// Headers: Content-Type (ContentType); Retry-After in whole seconds, rounded up, on 429, 503 and
+// a retryable 409 (same key in progress) when o.RetryAfter > 0; Idempotency-Replayed: true when
+// o.Replayed.
 func Render(o flows.Outcome, acceptLanguage string) Response {
 	zh := PreferChinese(acceptLanguage)
 	status := o.HTTPStatus
@@ -83,7 +84,8 @@ func Render(o flows.Outcome, acceptLanguage string) Response {
 	if o.Replayed {
 		headers["Idempotency-Replayed"] = "true"
 	}
-	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && o.RetryAfter > 0 {
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable ||
+		(status == http.StatusConflict && o.Retryable)) && o.RetryAfter > 0 {
 		headers["Retry-After"] = strconv.FormatInt(int64((o.RetryAfter+time.Second-1)/time.Second), 10)
 	}
 	ob := outcomeOf(o)

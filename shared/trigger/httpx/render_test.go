@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -262,4 +263,17 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("Idempotency-Replayed header disagrees with Replayed=%v", replayed)
 		}
 	})
+}
+
+// TestRenderInProgress ensures a duplicate refused while its original runs tells the caller when
+// to retry, and a final conflict (another payload under the key) does not.
+func TestRenderInProgress(t *testing.T) {
+	inProgress := flows.Outcome{Status: flows.StatusRetryable, Retryable: true, HTTPStatus: http.StatusConflict, RetryAfter: 1500 * time.Millisecond}
+	if got := Render(inProgress, "").Headers["Retry-After"]; got != "2" {
+		t.Errorf("in progress: Retry-After %q, want 2", got)
+	}
+	conflict := flows.Outcome{Status: flows.StatusRejected, HTTPStatus: http.StatusConflict, RetryAfter: time.Second}
+	if got, ok := Render(conflict, "").Headers["Retry-After"]; ok {
+		t.Errorf("conflict: Retry-After %q, want none", got)
+	}
 }
