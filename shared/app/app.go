@@ -24,6 +24,7 @@ import (
 	"github.com/essflow/essflow/shared/idem/redis"
 	"github.com/essflow/essflow/shared/objects"
 	"github.com/essflow/essflow/shared/sink"
+	"github.com/essflow/essflow/shared/sink/webhook"
 )
 
 // Options says what the binary links and where its settings come from.
@@ -150,7 +151,16 @@ func Build(ctx context.Context, opt Options) (a *App, err error) {
 		logger.Info("no result sinks configured (ESSFLOW_RESULT_SINKS): results are logged only")
 	}
 
+	var callbacks flows.Callbacks
+	if cb, err := webhook.CallbacksFromEnv(getenv); err != nil {
+		return nil, fmt.Errorf("%s: %w", webhook.EnvAllowedHosts, err)
+	} else if cb != nil {
+		callbacks = cb
+		a.closers = append(a.closers, cb.Close)
+	}
+
 	proc, err := flows.New(client, ess.NewValidator(ess.ValidatorOptions{}), st, fan, flows.Options{
+		Callbacks:      callbacks,
 		AppID:          cfg.AppID,
 		AllowedOrgs:    cfg.AllowedOrgs,
 		Function:       cfg.FunctionName,

@@ -48,12 +48,22 @@ type Sink interface {
 	Deliver(ctx context.Context, msg *result.Message) error
 }
 
+// Callbacks delivers a result to a per-request callback URL (the envelope's CallbackUrl), after
+// checking it against an allow list (*webhook.Callbacks).
+type Callbacks interface {
+	Check(rawURL string) error
+	Deliver(ctx context.Context, rawURL string, msg *result.Message) error
+}
+
 // Options configures a Processor.
 type Options struct {
 	// AppID pins Agent.AppId: filled in when absent, and a request naming another is refused.
 	AppID string
 	// AllowedOrgs, when non-empty, lists the Agent.ProxyOrganizationOpenIds callers may act for.
 	AllowedOrgs []string
+	// Callbacks, when set, allows the envelope's CallbackUrl (restricted to its allow list);
+	// when nil, a request naming a CallbackUrl is rejected.
+	Callbacks Callbacks
 	// Function names the function; it scopes idempotency keys and appears in result sources.
 	Function string
 	// TTL is how long a finished record is kept (default 24 h).
@@ -165,6 +175,7 @@ func notProcessed(j Job, after string) Outcome {
 type envelope struct {
 	IdempotencyKey string          `json:"IdempotencyKey,omitempty"`
 	CorrelationId  string          `json:"CorrelationId,omitempty"`
+	CallbackUrl    string          `json:"CallbackUrl,omitempty"`
 	Request        json.RawMessage `json:"Request"`
 }
 
@@ -187,6 +198,7 @@ type run struct {
 	key       string // the caller-visible idempotency key
 	scoped    string // function|app|key, the store key
 	corr      string
+	callback  string // the envelope's CallbackUrl, checked
 	warnings  []ess.Warning
 	startedAt time.Time
 }
@@ -210,6 +222,18 @@ func (p *Processor) Process(ctx context.Context, job Job) Outcome {
 		}
 		body = env.Request
 		r.corr = firstNonEmpty(r.corr, env.CorrelationId)
+		if env.CallbackUrl != "" {
+			if p.opt.Callbacks == nil {
+				return p.reject(ctx, r, http.StatusBadRequest, "essflow.InvalidRequest",
+					"CallbackUrl: per-request callbacks are not enabled for this function (ESSFLOW_WEBHOOK_ALLOWED_HOSTS)",
+					"CallbackUrl：本函数未启用按请求回调（ESSFLOW_WEBHOOK_ALLOWED_HOSTS）", nil)
+			}
+			if err := p.opt.Callbacks.Check(env.CallbackUrl); err != nil {
+				return p.reject(ctx, r, http.StatusBadRequest, "essflow.InvalidRequest",
+					"CallbackUrl: not allowed: "+err.Error(), "CallbackUrl：不允许的回调地址："+err.Error(), nil)
+			}
+			r.callback = env.CallbackUrl
+		}
 	}
 	req, err := ess.DecodeCreateFlowsRequest(body)
 	if err != nil {
@@ -375,7 +399,7 @@ func (p *Processor) create(ctx context.Context, r *run, owner string) Outcome {
 		p.opt.Logger.Error("could not store the outcome of a created request; redelivery protection relies on the lock until it expires",
 			"record", r.job.RecordID, "key", r.key, "err", merr)
 	}
-	return p.deliver(ctx, o)
+	return p.deliver(ctx, r, o)
 }
 
 // abandoned records as UNKNOWN a request whose earlier attempt held the lock and vanished.
@@ -393,7 +417,7 @@ func (p *Processor) abandoned(ctx context.Context, r *run, owner string) Outcome
 	if err != nil {
 		p.opt.Logger.Error("could not record an abandoned request as unknown", "record", r.job.RecordID, "key", r.key, "err", err)
 	}
-	return p.deliver(ctx, o)
+	return p.deliver(ctx, r, o)
 }
 
 // finish writes the final record, retrying briefly: losing it risks a duplicate.
@@ -420,17 +444,26 @@ func (p *Processor) replay(ctx context.Context, r *run, ex *idem.Record) Outcome
 		Message: s.Message, Response: s.Response, Warnings: s.Warnings,
 	}
 	p.opt.Logger.Info("duplicate answered from the idempotency store", "record", r.job.RecordID, "status", o.Status)
-	return p.deliver(ctx, o)
+	return p.deliver(ctx, r, o)
 }
 
-// deliver sends o.Message to the sinks; a failed delivery makes the record retryable.
-func (p *Processor) deliver(ctx context.Context, o Outcome) Outcome {
+// deliver sends o.Message to the sinks and to the request's callback URL, if any; a failed
+// delivery makes the record retryable.
+func (p *Processor) deliver(ctx context.Context, r *run, o Outcome) Outcome {
 	p.opt.Logger.Info("outcome", "record", o.RecordID, "status", o.Status, "replayed", o.Replayed,
 		"resultId", o.Message.ID, "type", o.Message.Type, "essRequestId", o.Message.EssRequestId)
-	if p.sink == nil {
-		return o
+	var errs []error
+	if p.sink != nil {
+		if err := p.sink.Deliver(ctx, o.Message); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err := p.sink.Deliver(ctx, o.Message); err != nil {
+	if r.callback != "" {
+		if err := p.opt.Callbacks.Deliver(ctx, r.callback, o.Message); err != nil {
+			errs = append(errs, fmt.Errorf("callback: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		p.opt.Logger.Warn("result delivery failed; the record stays retryable", "record", o.RecordID, "resultId", o.Message.ID, "err", err)
 		o.Retryable = true
 		if o.Err == nil {
@@ -545,7 +578,7 @@ func (p *Processor) reject(ctx context.Context, r *run, code int, ecode, msg, ms
 	o := p.final(r, StatusRejected, code, result.TypeRejected, nil, rerr, flows)
 	o.Violations = vs
 	o.Warnings = r.warnings
-	return p.deliver(ctx, o)
+	return p.deliver(ctx, r, o)
 }
 
 // rejectDecode rejects a request whose decoding or validation failed.

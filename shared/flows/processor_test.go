@@ -2,10 +2,12 @@ package flows_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/essflow/essflow/shared/idem/memory"
 	"github.com/essflow/essflow/shared/result"
 	"github.com/essflow/essflow/shared/sandbox"
+	"github.com/essflow/essflow/shared/sink/webhook"
 )
 
 // recordingSink is a Sink made of a function field that records what it was given.
@@ -450,4 +453,74 @@ func TestBatchStaysUnderQPS(t *testing.T) {
 	if got := sb.Server.Calls(ess.ActionCreateFlowsByTemplates); got != 30 || len(sb.Server.Flows()) != 30 {
 		t.Errorf("%d calls, %d flows; want 30 and 30 (no call refused for rate)", got, len(sb.Server.Flows()))
 	}
+}
+
+// TestCallbackURL covers the envelope's per-request CallbackUrl with the real webhook
+// callbacks: refused when not enabled or not on the allow list, delivered (signed) when allowed,
+// retryable when the receiver fails, and delivered again on the redelivery without a second
+// contract.
+func TestCallbackURL(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	fail := true
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Header.Get("webhook-signature") == "" {
+			t.Errorf("unsigned callback")
+		}
+		if fail {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		got = append(got, r.Header.Get("webhook-id"))
+	}))
+	defer recv.Close()
+	secrets, err := webhook.ParseSecrets("whsec_" + base64.StdEncoding.EncodeToString([]byte("callback-test-secret-0123456789")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := webhook.NewCallbacks(webhook.Options{Secrets: secrets, AllowPrivate: true, MaxAttempts: 1}, []string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close()
+	envelope := func(url string) []byte {
+		var req any
+		json.Unmarshal(request(1, nil), &req)
+		b, _ := json.Marshal(map[string]any{"IdempotencyKey": "cb-1", "CallbackUrl": url, "Request": req})
+		return b
+	}
+
+	t.Run("not enabled", func(t *testing.T) {
+		f := newFixture(t, nil)
+		o := f.proc.Process(context.Background(), flows.Job{Trigger: "cmq", RecordID: "m", Body: envelope(recv.URL + "/hook")})
+		if o.Status != flows.StatusRejected || f.created() != 0 {
+			t.Errorf("%s, created %d", o.Status, f.created())
+		}
+	})
+	t.Run("host not allowed", func(t *testing.T) {
+		f := newFixture(t, func(o *flows.Options) { o.Callbacks = cb })
+		o := f.proc.Process(context.Background(), flows.Job{Trigger: "cmq", RecordID: "m", Body: envelope("https://attacker.example/hook")})
+		if o.Status != flows.StatusRejected || o.HTTPStatus != 400 || f.created() != 0 {
+			t.Errorf("%s/%d, created %d", o.Status, o.HTTPStatus, f.created())
+		}
+	})
+	t.Run("receiver down then up", func(t *testing.T) {
+		f := newFixture(t, func(o *flows.Options) { o.Callbacks = cb })
+		j := flows.Job{Trigger: "cmq", RecordID: "m", Body: envelope(recv.URL + "/hook")}
+		a := f.proc.Process(context.Background(), j)
+		mu.Lock()
+		fail = false
+		mu.Unlock()
+		b := f.proc.Process(context.Background(), j)
+		if a.Status != flows.StatusCreated || !a.Retryable || b.Retryable || !b.Replayed {
+			t.Fatalf("first %s retryable=%v; second retryable=%v replayed=%v", a.Status, a.Retryable, b.Retryable, b.Replayed)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 1 || got[0] != a.Message.ID || f.created() != 1 {
+			t.Errorf("callbacks %v, created %d", got, f.created())
+		}
+	})
 }

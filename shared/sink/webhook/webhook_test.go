@@ -470,3 +470,39 @@ func TestPermanentMatchesSinkErr(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbacksFromEnv checks that per-request callbacks are off without an allow list and
+// check hosts against it when on.
+func TestCallbacksFromEnv(t *testing.T) {
+	env := map[string]string{webhook.EnvSecret: "whsec_" + base64.StdEncoding.EncodeToString([]byte("per-request-secret-0123456789"))}
+	getenv := func(k string) string { return env[k] }
+	if cb, err := webhook.CallbacksFromEnv(getenv); cb != nil || err != nil {
+		t.Fatalf("no allow list: %v %v, want nil, nil", cb, err)
+	}
+	env[webhook.EnvAllowedHosts] = "hooks.example.com, *.tenant.example"
+	cb, err := webhook.CallbacksFromEnv(getenv)
+	if err != nil || cb == nil {
+		t.Fatalf("with allow list: %v", err)
+	}
+	defer cb.Close()
+	for raw, ok := range map[string]bool{
+		"https://hooks.example.com/essflow?sig=secret": true,
+		"https://a.tenant.example/x":                   true,
+		"https://tenant.example/x":                     false,
+		"https://evil.example/x":                       false,
+		"ftp://hooks.example.com/x":                    false,
+		"::not a url":                                  false,
+	} {
+		err := cb.Check(raw)
+		if (err == nil) != ok {
+			t.Errorf("Check(%q) = %v, want ok=%v", raw, err, ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "sig=secret") {
+			t.Errorf("error leaks the query: %v", err)
+		}
+	}
+	delete(env, webhook.EnvSecret)
+	if _, err := webhook.CallbacksFromEnv(getenv); err == nil {
+		t.Error("allow list without a signing secret accepted")
+	}
+}
