@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/go-playground/validator/v10"
@@ -146,10 +147,10 @@ func valRuleMaps() []valRuleSet {
 	}
 }
 
-var valMobileRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+var valMobileRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^1[3-9][0-9]{9}$`) })
 
 // valIsMobile reports whether s is an 11-digit mainland China mobile number without prefix.
-func valIsMobile(s string) bool { return valMobileRE.MatchString(s) }
+func valIsMobile(s string) bool { return valMobileRE().MatchString(s) }
 
 // valMobileTag is the mobile tag.
 func valMobileTag(fl validator.FieldLevel) bool { return valIsMobile(fl.Field().String()) }
@@ -201,7 +202,7 @@ func valDeviceOnlyTag(fl validator.FieldLevel) bool {
 var (
 	valGBWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	valGBCheck   = "10X98765432"
-	valHKMacauRE = regexp.MustCompile(`^[HM][0-9]{10}$`)
+	valHKMacauRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[HM][0-9]{10}$`) })
 )
 
 // valIsIDCard reports whether num is a valid identity number for idType: for ID_CARD and
@@ -223,7 +224,7 @@ func valIsIDCard(idType, num string) bool {
 		}
 		return num[17] == valGBCheck[sum%11]
 	case "HONGKONG_AND_MACAO":
-		return valHKMacauRE.MatchString(num)
+		return valHKMacauRE().MatchString(num)
 	}
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sync"
 )
 
 // DefaultEndpoint is the TDMQ API host used when the URL names no endpoint.
@@ -30,8 +31,8 @@ type Target struct {
 }
 
 var (
-	queueRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
-	regionRe = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	queueRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`) })
+	regionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`) })
 )
 
 // ParseURL checks a cmq:// URL and returns its Target. Every problem found is reported in one
@@ -53,7 +54,7 @@ func ParseURL(u *url.URL) (Target, error) {
 	if u.Fragment != "" {
 		bad("URL must not have a fragment")
 	}
-	if !queueRe.MatchString(u.Host) {
+	if !queueRe().MatchString(u.Host) {
 		bad("queue name %q must be 1-64 letters, digits, '-' or '_', starting with a letter", u.Host)
 	}
 
@@ -75,7 +76,7 @@ func ParseURL(u *url.URL) (Target, error) {
 	switch {
 	case t.Region == "":
 		bad("region is required (for example region=ap-guangzhou)")
-	case !regionRe.MatchString(t.Region):
+	case !regionRe().MatchString(t.Region):
 		bad("region %q is not a Tencent Cloud region name", t.Region)
 	}
 	if ep := q.Get("endpoint"); ep != "" {

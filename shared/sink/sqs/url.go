@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Wire protocols the client can speak. AWS accepts both; emulators that predate the JSON
@@ -44,10 +45,10 @@ type Target struct {
 }
 
 var (
-	awsHost     = regexp.MustCompile(`^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$`)
-	regionRe    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-	accountRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
-	queueNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+	awsHost     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$`) })
+	regionRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`) })
+	accountRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
+	queueNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 )
 
 // ParseURL checks an sqs:// URL and returns its Target. Every problem found is reported in one
@@ -79,11 +80,11 @@ func ParseURL(u *url.URL) (Target, error) {
 		bad("path %q must be /<account>/<queue>", u.Path)
 	} else {
 		t.Account, t.Queue = segs[0], segs[1]
-		if !accountRe.MatchString(t.Account) {
+		if !accountRe().MatchString(t.Account) {
 			bad("account %q must be 1-80 letters, digits, '-' or '_'", t.Account)
 		}
 		t.FIFO = strings.HasSuffix(t.Queue, ".fifo")
-		if !queueNameRe.MatchString(strings.TrimSuffix(t.Queue, ".fifo")) || len(t.Queue) > 80 {
+		if !queueNameRe().MatchString(strings.TrimSuffix(t.Queue, ".fifo")) || len(t.Queue) > 80 {
 			bad("queue name %q must be 1-80 letters, digits, '-' or '_' with an optional .fifo suffix", t.Queue)
 		}
 	}
@@ -113,7 +114,7 @@ func ParseURL(u *url.URL) (Target, error) {
 	}
 
 	if t.Endpoint == "" {
-		m := awsHost.FindStringSubmatch(u.Host)
+		m := awsHost().FindStringSubmatch(u.Host)
 		switch {
 		case u.Host == "":
 		case m == nil:
@@ -145,7 +146,7 @@ func ParseURL(u *url.URL) (Target, error) {
 			bad("region is required with endpoint")
 		}
 	}
-	if t.Region != "" && !regionRe.MatchString(t.Region) {
+	if t.Region != "" && !regionRe().MatchString(t.Region) {
 		bad("region %q is not an AWS region name", t.Region)
 	}
 	if len(errs) > 0 {
