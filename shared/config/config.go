@@ -189,6 +189,7 @@ func Load(getenv func(string) string, needCredentials bool) (*Config, error) {
 // Error lists every configuration problem.
 type Error struct{ Problems []error }
 
+// Error lists every problem, one per line.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "invalid configuration (%d problem(s)):", len(e.Problems))

@@ -15,6 +15,7 @@ type APIError struct {
 	RequestID string
 }
 
+// Error describes the refusal with its code and RequestId.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("essbasic error %s: %s (RequestId %s)", e.Code, e.Message, e.RequestID)
 }
@@ -45,7 +46,9 @@ type NotSentError struct {
 	Err error
 }
 
+// Error says which action was not sent and why.
 func (e *NotSentError) Error() string { return fmt.Sprintf("%s: request not sent: %v", e.Op, e.Err) }
+// Unwrap returns the cause.
 func (e *NotSentError) Unwrap() error { return e.Err }
 
 // OutcomeUnknownError is a failure after the request was (or may have been) sent: a timeout
@@ -57,9 +60,11 @@ type OutcomeUnknownError struct {
 	Err error
 }
 
+// Error says that the call may have been processed, and why its answer was lost.
 func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("%s: outcome unknown (the request may have been processed): %v", e.Op, e.Err)
 }
+// Unwrap returns the cause.
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // RetryExhaustedError wraps the last retryable failure when the attempts or the deadline ran out.
@@ -70,9 +75,11 @@ type RetryExhaustedError struct {
 	Err        error
 }
 
+// Error gives the number of attempts and the last failure.
 func (e *RetryExhaustedError) Error() string {
 	return fmt.Sprintf("gave up after %d attempt(s): %v", e.Attempts, e.Err)
 }
+// Unwrap returns the last failure.
 func (e *RetryExhaustedError) Unwrap() error { return e.Err }
 
 // IsOutcomeUnknown reports whether err means the call may or may not have taken effect.
@@ -111,6 +118,7 @@ type ValidationError struct {
 	Violations []Violation
 }
 
+// Error counts the violations and lists the first five messages (English).
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d validation error(s)", len(e.Violations))
