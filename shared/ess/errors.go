@@ -48,6 +48,7 @@ type NotSentError struct {
 
 // Error says which action was not sent and why.
 func (e *NotSentError) Error() string { return fmt.Sprintf("%s: request not sent: %v", e.Op, e.Err) }
+
 // Unwrap returns the cause.
 func (e *NotSentError) Unwrap() error { return e.Err }
 
@@ -64,6 +65,7 @@ type OutcomeUnknownError struct {
 func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("%s: outcome unknown (the request may have been processed): %v", e.Op, e.Err)
 }
+
 // Unwrap returns the cause.
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
@@ -79,6 +81,7 @@ type RetryExhaustedError struct {
 func (e *RetryExhaustedError) Error() string {
 	return fmt.Sprintf("gave up after %d attempt(s): %v", e.Attempts, e.Err)
 }
+
 // Unwrap returns the last failure.
 func (e *RetryExhaustedError) Unwrap() error { return e.Err }
 
