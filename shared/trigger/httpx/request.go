@@ -191,3 +191,11 @@ func validKey(v string) bool {
 	}
 	return true
 }
+
+// Undecodable is the 400 answer to an HTTP event whose request cannot be read at all (for
+// example a body marked base64 that is not).
+func Undecodable(requestID, acceptLanguage string) Response {
+	return Render(RejectOutcome(requestID, http.StatusBadRequest, CodeInvalidRequest,
+		"the request could not be decoded; check the body and its encoding",
+		"无法解析请求，请检查请求体及其编码"), acceptLanguage)
+}

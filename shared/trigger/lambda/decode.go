@@ -16,6 +16,7 @@ import (
 	"github.com/essflow/essflow/shared/flows"
 	"github.com/essflow/essflow/shared/objects"
 	"github.com/essflow/essflow/shared/trigger/httpx"
+	"github.com/essflow/essflow/shared/trigger/summary"
 )
 
 // Event kinds, also used as the jobs' Trigger.
@@ -55,10 +56,7 @@ type Event struct {
 }
 
 // Skipped is a storage record that yields no object, with the reason.
-type Skipped struct {
-	RecordID string
-	Reason   error
-}
+type Skipped = summary.Skipped
 
 // DecodeError is the error Decode returns. Kind and PayloadVersion are set when the shape was
 // recognised (an HTTP event with a bad base64 body), empty otherwise.

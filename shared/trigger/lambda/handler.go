@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/essflow/essflow/shared/flows"
-	"github.com/essflow/essflow/shared/objects"
 	"github.com/essflow/essflow/shared/trigger/httpx"
 	"github.com/essflow/essflow/shared/trigger/summary"
 )
@@ -23,11 +20,9 @@ type Processor interface {
 	ProcessBatch(ctx context.Context, jobs []flows.Job, opts flows.BatchOptions) []flows.Outcome
 }
 
-// ObjectProcessor processes one storage object. An error is a transient failure of that
-// object: the event is delivered again.
-type ObjectProcessor interface {
-	ProcessObject(ctx context.Context, ref objects.Ref) (objects.Report, error)
-}
+// ObjectProcessor processes one storage object; an error is a transient failure of that
+// object and the event is delivered again.
+type ObjectProcessor = summary.ObjectProcessor
 
 // Handler is the Lambda function: start it with aws-lambda-go (lambda.Start(h.Invoke), built
 // with -tags lambda.norpc). Processor is required for HTTP and SQS events, Objects for S3.
@@ -65,9 +60,7 @@ func (h *Handler) Invoke(ctx context.Context, event json.RawMessage) (any, error
 		var de *DecodeError
 		if errors.As(err, &de) && de.PayloadVersion != "" {
 			h.log(ctx, slog.LevelWarn, "undecodable HTTP event", slog.String("trigger", de.Kind), slog.String("cause", err.Error()))
-			r := httpx.Render(httpx.RejectOutcome(requestID(ctx), http.StatusBadRequest, httpx.CodeInvalidRequest,
-				"the request could not be decoded; check the body and its encoding",
-				"无法解析请求，请检查请求体及其编码"), de.AcceptLanguage)
+			r := httpx.Undecodable(requestID(ctx), de.AcceptLanguage)
 			return httpResponse(de.Kind, de.PayloadVersion, r), nil
 		}
 		h.log(ctx, slog.LevelError, "undecodable event", slog.Int("bytes", len(event)), slog.String("cause", err.Error()))
@@ -128,22 +121,12 @@ func (h *Handler) sqs(ctx context.Context, ev *Event) events.SQSEventResponse {
 }
 
 func (h *Handler) objects(ctx context.Context, ev *Event) (any, error) {
-	s := summary.New(ev.Kind)
+	s, err := summary.Objects(ctx, h.Logger, ev.Kind, h.Objects, ev.Objects, ev.Invalid, ev.Ignored)
+	if s == nil {
+		return nil, err
+	}
 	s.Note = ev.Note
-	for _, r := range ev.Invalid {
-		s.AddInvalid(ctx, h.Logger, r.RecordID, r.Reason)
-	}
-	for _, r := range ev.Ignored {
-		s.AddSkipped(ctx, h.Logger, r.RecordID, r.Reason.Error())
-	}
-	if len(ev.Objects) > 0 && h.Objects == nil {
-		return nil, fmt.Errorf("handle %s event: no object processor configured", ev.Kind)
-	}
-	for _, ref := range ev.Objects {
-		rep, err := h.Objects.ProcessObject(ctx, ref)
-		s.AddObject(ctx, h.Logger, ref, rep, err)
-	}
-	return s, s.Err()
+	return s, err
 }
 
 func (h *Handler) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/essflow/essflow/shared/flows"
-	"github.com/essflow/essflow/shared/objects"
 	"github.com/essflow/essflow/shared/trigger/httpx"
 	"github.com/essflow/essflow/shared/trigger/summary"
 )
@@ -22,11 +20,9 @@ type Processor interface {
 	ProcessBatch(ctx context.Context, jobs []flows.Job, opts flows.BatchOptions) []flows.Outcome
 }
 
-// ObjectProcessor processes one storage object. An error is a transient failure of that
-// object: the event is delivered again.
-type ObjectProcessor interface {
-	ProcessObject(ctx context.Context, ref objects.Ref) (objects.Report, error)
-}
+// ObjectProcessor processes one storage object; an error is a transient failure of that
+// object and the event is delivered again.
+type ObjectProcessor = summary.ObjectProcessor
 
 // HTTPResponse is the API gateway integration response (also accepted from an event function
 // behind a function URL). Its JSON has exactly the four keys the gateway requires.
@@ -78,9 +74,7 @@ func (h *Handler) Invoke(ctx context.Context, event json.RawMessage) (any, error
 		var de *DecodeError
 		if errors.As(err, &de) && (de.Kind == KindAPIGW || de.Kind == KindFunctionURL) {
 			h.log(ctx, slog.LevelWarn, "undecodable HTTP event", slog.String("trigger", de.Kind), slog.String("cause", err.Error()))
-			return integration(httpx.Render(httpx.RejectOutcome(requestID(ctx), http.StatusBadRequest, httpx.CodeInvalidRequest,
-				"the request could not be decoded; check the body and its encoding",
-				"无法解析请求，请检查请求体及其编码"), de.AcceptLanguage)), nil
+			return integration(httpx.Undecodable(requestID(ctx), de.AcceptLanguage)), nil
 		}
 		h.log(ctx, slog.LevelError, "undecodable event", slog.Int("bytes", len(event)), slog.String("cause", err.Error()))
 		return nil, err
@@ -123,21 +117,11 @@ func (h *Handler) batch(ctx context.Context, ev *Event) (any, error) {
 }
 
 func (h *Handler) objects(ctx context.Context, ev *Event) (any, error) {
-	s := summary.New(ev.Kind)
-	for _, r := range ev.Invalid {
-		s.AddInvalid(ctx, h.Logger, r.RecordID, r.Reason)
+	s, err := summary.Objects(ctx, h.Logger, ev.Kind, h.Objects, ev.Objects, ev.Invalid, ev.Ignored)
+	if s == nil {
+		return nil, err
 	}
-	for _, r := range ev.Ignored {
-		s.AddSkipped(ctx, h.Logger, r.RecordID, r.Reason.Error())
-	}
-	if len(ev.Objects) > 0 && h.Objects == nil {
-		return nil, fmt.Errorf("handle %s event: no object processor configured", ev.Kind)
-	}
-	for _, ref := range ev.Objects {
-		rep, err := h.Objects.ProcessObject(ctx, ref)
-		s.AddObject(ctx, h.Logger, ref, rep, err)
-	}
-	return s, s.Err()
+	return s, err
 }
 
 func (h *Handler) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {

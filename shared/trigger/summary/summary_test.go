@@ -103,3 +103,18 @@ func TestEmptySummaryJSON(t *testing.T) {
 		t.Fatalf("got %s", raw)
 	}
 }
+
+// TestObjectsWithoutProcessor ensures a storage event with objects but no object processor is
+// an error, while one with only unreadable or ignored records is answered.
+func TestObjectsWithoutProcessor(t *testing.T) {
+	ref := objects.Ref{Store: "s3", Bucket: "b", Key: "in/x.ndjson"}
+	if _, err := Objects(context.Background(), nil, "s3", nil, []objects.Ref{ref}, nil, nil); err == nil || errors.Is(err, ErrRetryable) {
+		t.Errorf("objects without a processor: err = %v, want a plain error", err)
+	}
+	s, err := Objects(context.Background(), nil, "s3", nil, nil,
+		[]Skipped{{RecordID: "record[0]", Reason: errors.New("no key")}},
+		[]Skipped{{RecordID: "s3://b/k", Reason: errors.New("not a creation")}})
+	if err != nil || len(s.Records) != 2 || s.Retryable != 0 {
+		t.Fatalf("summary %+v, err %v", s, err)
+	}
+}
