@@ -72,9 +72,6 @@ type Config struct {
 	// Getenv is the variable reader the configuration was loaded with, for adapters that read
 	// their own settings.
 	Getenv func(string) string `json:"-"`
-	// CredentialsFromEnv is true when TENCENTCLOUD_SECRETID/SECRETKEY are set; they are read again
-	// at every call, never kept here.
-	CredentialsFromEnv bool
 }
 
 // Sandbox reports whether the embedded ESS sandbox is configured.
@@ -158,8 +155,7 @@ func Load(getenv func(string) string, needCredentials bool) (*Config, error) {
 			bad(EnvAppID, "%q does not look like an application id", c.AppID)
 		}
 		id, key := get(EnvSecretID), get(EnvSecretKey)
-		c.CredentialsFromEnv = id != "" && key != ""
-		if needCredentials && !c.CredentialsFromEnv {
+		if needCredentials && (id == "" || key == "") {
 			missing := []string{}
 			if id == "" {
 				missing = append(missing, EnvSecretID)

@@ -19,7 +19,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.QPS != 20 || c.ESSTimeout != 15*time.Second || c.IdempotencyStore != "memory" || c.IdempotencyTTL != 24*time.Hour ||
-		c.MaxBodyBytes != DefaultMaxBody || c.ResultsPrefix != "results/" || c.FunctionName != "essflow" || c.LogLevel != slog.LevelInfo || !c.CredentialsFromEnv {
+		c.MaxBodyBytes != DefaultMaxBody || c.ResultsPrefix != "results/" || c.FunctionName != "essflow" || c.LogLevel != slog.LevelInfo {
 		t.Errorf("defaults: %+v", c)
 	}
 	full := map[string]string{
